@@ -1,0 +1,101 @@
+"""Request and response schemas of the auth and users endpoints."""
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,30}$",
+                           error="3 to 30 letters, digits, '_', '.' or '-'.")
+CODE = validate.Regexp(r"^\d{6}$", error="The code is 6 digits.")
+PASSWORD = fields.String(required=True, load_only=True, validate=validate.Length(max=256),
+                         metadata={"example": "correct-horse-battery"})
+
+
+class UserSchema(ma.Schema):
+    """The signed-in user's own profile."""
+
+    id = fields.UUID(dump_only=True)
+    email = fields.Email(dump_only=True, metadata={"example": "amina@example.org"})
+    username = fields.String(dump_only=True, metadata={"example": "amina"})
+    role = fields.String(dump_only=True, metadata={"example": "organizer"})
+    display_name = fields.String(dump_only=True, allow_none=True, metadata={"example": "Amina W."})
+    bio = fields.String(dump_only=True, allow_none=True)
+    email_verified = fields.Boolean(dump_only=True)
+    email_notifications = fields.Boolean(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class AdminUserSchema(UserSchema):
+    """A user as an admin sees it."""
+
+    is_active = fields.Boolean(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class RegisterSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320),
+                         metadata={"example": "amina@example.org"})
+    username = fields.String(required=True, validate=USERNAME, metadata={"example": "amina"})
+    password = PASSWORD
+    role = fields.String(load_default="attendee", validate=validate.OneOf(("attendee", "organizer")),
+                         metadata={"description": "attendee (default) or organizer; admin is CLI-only"})
+
+
+class VerifyEmailSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    code = fields.String(required=True, validate=CODE, metadata={"example": "042317"})
+
+
+class EmailSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320),
+                         metadata={"example": "amina@example.org"})
+
+
+class LoginSchema(ma.Schema):
+    email = fields.String(validate=validate.Length(min=1, max=320),
+                          metadata={"example": "amina@example.org"})
+    username = fields.String(validate=validate.Length(min=1, max=320))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+    @ma.validates_schema
+    def one_login(self, data, **kwargs):
+        if ("email" in data) == ("username" in data):
+            raise ma.ValidationError("Give either email or username.", "email")
+
+
+class TokenSchema(ma.Schema):
+    access_token = fields.String(metadata={"example": "eyJhbGciOiJIUzI1NiIs..."})
+    refresh_token = fields.String(metadata={"example": "eyJhbGciOiJIUzI1NiIs..."})
+    token_type = fields.String(metadata={"example": "Bearer"})
+    expires_in = fields.Integer(metadata={"description": "Access token lifetime in seconds",
+                                          "example": 900})
+
+
+class ResetPasswordSchema(ma.Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    code = fields.String(required=True, validate=CODE)
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class ProfileUpdateSchema(ma.Schema):
+    display_name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    bio = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    email_notifications = fields.Boolean()
+    password = fields.String(load_only=True, validate=validate.Length(max=256))
+    current_password = fields.String(load_only=True, validate=validate.Length(max=256))
+
+    @ma.validates_schema
+    def password_needs_current(self, data, **kwargs):
+        if "password" in data and not data.get("current_password"):
+            raise ma.ValidationError("Give current_password to change the password.",
+                                     "current_password")
+
+
+class AdminUserUpdateSchema(ma.Schema):
+    role = fields.String(validate=validate.OneOf(("attendee", "organizer", "admin")))
+    is_active = fields.Boolean()
+
+
+class UserQueryArgsSchema(ma.Schema):
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "Search in email, username and display name"})
+    role = fields.String(validate=validate.OneOf(("attendee", "organizer", "admin")))

@@ -1,0 +1,70 @@
+"""Admin commands: `flask seed`, `flask create-admin` (more join as domains land)."""
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from marshmallow import ValidationError
+
+from kijani.common.errors import ServiceError
+
+
+def fail(message):
+    """Exit non-zero with a one-line message."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def describe(error):
+    """One line for a domain error, field errors included."""
+    details = []
+    for fields in (error.errors or {}).values():
+        for field, messages in fields.items():
+            details.append(f"{field}: {' '.join(messages)}")
+    return error.message + (f" ({'; '.join(details)})" if details else "")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="Email address of the new admin.")
+@click.option("--username", required=True, help="Username of the new admin.")
+@click.option("--password", help="Password (prompted for, hidden, when omitted).")
+@with_appcontext
+def create_admin_command(email, username, password):
+    """Create an admin account."""
+    from kijani.auth import services
+    from kijani.auth.schemas import RegisterSchema
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        data = RegisterSchema().load({"email": email, "username": username, "password": password})
+        user = services.create_admin(data["email"], data["username"], data["password"])
+    except ValidationError as error:
+        fail("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.messages.items()))
+    except ServiceError as error:
+        fail(describe(error))
+    click.echo(f"Admin {user.username} <{user.email}> created (id {user.id}).")
+
+
+@click.group("seed", invoke_without_command=True)
+@click.pass_context
+@with_appcontext
+def seed_group(ctx):
+    """Load demo data; safe to run again (existing rows are kept)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(seed_users_command)
+
+
+@seed_group.command("users")
+@with_appcontext
+def seed_users_command():
+    """Create the demo admin, organizers and attendees."""
+    from kijani.seed import seed_users
+
+    created = seed_users()
+    click.echo(f"Demo users: {created} created (password for all: see README).")
+
+
+def register_cli(app):
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_group)

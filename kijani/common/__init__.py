@@ -1,0 +1,1 @@
+"""Small pieces truly shared by the domains: model base, pagination, auth helpers."""

@@ -1,0 +1,18 @@
+"""Flask extensions, created unbound and initialised in create_app()."""
+
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+
+from kijani.common.models import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+jwt = JWTManager()
+api = Api()
+cors = CORS()
+limiter = Limiter(key_func=get_remote_address)
