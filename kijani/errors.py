@@ -52,6 +52,9 @@ def handle_http_exception(error):
     if not message and error.description != type(error).description:
         message = error.description
     errors = data.get("errors") or data.get("messages")
+    if error.code == 429:
+        limit = f" (limit: {message})" if message else ""
+        message = f"Too many requests{limit}: retry after the number of seconds in Retry-After."
     if error.code == 400 and errors and "json" in errors and "Invalid JSON body." in str(errors):
         message = "Malformed JSON in the request body."
     # Keep protocol headers such as Allow (405) and Retry-After; the body is ours.

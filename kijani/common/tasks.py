@@ -2,6 +2,7 @@
 
 import logging
 
+from flask import current_app
 from sqlalchemy import event
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,9 @@ def enqueue_after_commit(session, task, *args):
 
 def _send(task, args):
     try:
-        task.delay(*args)
+        # The Flask app's own Celery app: shared tasks would otherwise follow whichever
+        # Celery app was created last (several apps live side by side in tests).
+        current_app.extensions["celery"].tasks[task.name].delay(*args)
     except Exception as exc:  # the broker is down or misconfigured; the sweep repairs it
         log.warning("Could not enqueue %s%r (%s: %s); the periodic sweep will retry",
                     task.name, args, type(exc).__name__, exc)
