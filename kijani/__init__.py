@@ -82,6 +82,7 @@ def _register_blueprints(app):
     from kijani import health
     from kijani.auth.routes import blp as auth_blp
     from kijani.auth.routes import users_blp
+    from kijani.auth.schemas import document_login_alternatives
     from kijani.extensions import api
     from kijani.mail import tasks as mail_tasks  # noqa: F401  (registers the Celery tasks)
 
@@ -90,3 +91,4 @@ def _register_blueprints(app):
                                      static_url_path="/api/docs/assets"))
     for blp in (health.blp, auth_blp, users_blp):
         api.register_blueprint(blp)
+    document_login_alternatives(api.spec)

@@ -6,7 +6,13 @@ from marshmallow import fields, validate
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,30}$",
                            error="3 to 30 letters, digits, '_', '.' or '-'.")
 CODE = validate.Regexp(r"^\d{6}$", error="The code is 6 digits.")
-PASSWORD = fields.String(required=True, load_only=True, validate=validate.Length(max=256),
+# The schema states what it can (length, not only digits); services add the common-password
+# and not-your-username rules.
+NEW_PASSWORD_RULES = [
+    validate.Length(min=8, max=256, error="Password must be at least 8 (and at most 256) characters long."),
+    validate.Regexp(r"[\s\S]*\D[\s\S]*", error="Password must not be only digits."),
+]
+PASSWORD = fields.String(required=True, load_only=True, validate=NEW_PASSWORD_RULES,
                          metadata={"example": "correct-horse-battery"})
 
 
@@ -51,6 +57,8 @@ class EmailSchema(ma.Schema):
 
 
 class LoginSchema(ma.Schema):
+    """Sign in with `email` or `username` (when both are given, email is used)."""
+
     email = fields.String(validate=validate.Length(min=1, max=320),
                           metadata={"example": "amina@example.org"})
     username = fields.String(validate=validate.Length(min=1, max=320))
@@ -58,8 +66,15 @@ class LoginSchema(ma.Schema):
 
     @ma.validates_schema
     def one_login(self, data, **kwargs):
-        if ("email" in data) == ("username" in data):
+        if "email" not in data and "username" not in data:
             raise ma.ValidationError("Give either email or username.", "email")
+
+
+def document_login_alternatives(spec):
+    """State in OpenAPI that a login body needs email or username besides the password."""
+    schema = spec.components.schemas.get("Login")
+    if schema is not None:
+        schema["minProperties"] = 2
 
 
 class TokenSchema(ma.Schema):
@@ -73,14 +88,15 @@ class TokenSchema(ma.Schema):
 class ResetPasswordSchema(ma.Schema):
     email = fields.Email(required=True, validate=validate.Length(max=320))
     code = fields.String(required=True, validate=CODE)
-    new_password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    new_password = fields.String(required=True, load_only=True, validate=NEW_PASSWORD_RULES,
+                                 metadata={"example": "a brand new passphrase"})
 
 
 class ProfileUpdateSchema(ma.Schema):
     display_name = fields.String(allow_none=True, validate=validate.Length(max=100))
     bio = fields.String(allow_none=True, validate=validate.Length(max=2000))
     email_notifications = fields.Boolean()
-    password = fields.String(load_only=True, validate=validate.Length(max=256))
+    password = fields.String(load_only=True, validate=NEW_PASSWORD_RULES)
     current_password = fields.String(load_only=True, validate=validate.Length(max=256))
 
     @ma.validates_schema
