@@ -140,6 +140,7 @@ class Config:
             "task_soft_time_limit": 60,
             "task_time_limit": 90,
             "timezone": "UTC",
+            "worker_redirect_stdouts_level": "INFO",
             "beat_schedule_filename": str(INSTANCE_DIR / "celerybeat-schedule"),
         }
 
