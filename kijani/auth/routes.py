@@ -6,6 +6,7 @@ from flask_jwt_extended import current_user, get_jwt
 
 from kijani.auth import services
 from kijani.auth.schemas import (
+    AcceptedSchema,
     AdminUserSchema,
     AdminUserUpdateSchema,
     EmailSchema,
@@ -23,6 +24,8 @@ from kijani.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
                 description="Sign-up, email verification, sign-in, tokens and your profile.")
+MAILED_IF_EXISTS = "If an account exists for this email, we have mailed it a code."
+
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users",
                       description="User management (admin only).")
 
@@ -76,10 +79,11 @@ def verify_email(data):
 @blp.route("/resend-verification", methods=["POST"])
 @rate_limited()
 @blp.arguments(EmailSchema)
-@blp.response(202)
+@blp.response(202, AcceptedSchema)
 def resend_verification(data):
     """Mail a new verification code; 202 whether or not the account exists."""
     services.resend_verification(data["email"])
+    return {"message": MAILED_IF_EXISTS}
 
 
 @blp.route("/login", methods=["POST"])
@@ -111,10 +115,11 @@ def logout():
 @blp.route("/password/forgot", methods=["POST"])
 @rate_limited()
 @blp.arguments(EmailSchema)
-@blp.response(202)
+@blp.response(202, AcceptedSchema)
 def forgot_password(data):
     """Mail a password-reset code; 202 whether or not the account exists."""
     services.forgot_password(data["email"])
+    return {"message": MAILED_IF_EXISTS}
 
 
 @blp.route("/password/reset", methods=["POST"])

@@ -77,6 +77,12 @@ def document_login_alternatives(spec):
         schema["minProperties"] = 2
 
 
+class AcceptedSchema(ma.Schema):
+    """Answer of the endpoints that never reveal whether an account exists."""
+
+    message = fields.String(metadata={"example": "If an account exists for this email, we have mailed it a code."})
+
+
 class TokenSchema(ma.Schema):
     access_token = fields.String(metadata={"example": "eyJhbGciOiJIUzI1NiIs..."})
     refresh_token = fields.String(metadata={"example": "eyJhbGciOiJIUzI1NiIs..."})
