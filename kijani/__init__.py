@@ -83,12 +83,16 @@ def _register_blueprints(app):
     from kijani.auth.routes import blp as auth_blp
     from kijani.auth.routes import users_blp
     from kijani.auth.schemas import document_login_alternatives
+    from kijani.events import init_app as init_events
+    from kijani.events.routes import blp as events_blp
+    from kijani.events.routes import categories_blp
     from kijani.extensions import api
     from kijani.mail import tasks as mail_tasks  # noqa: F401  (registers the Celery tasks)
 
     # Swagger UI's JS and CSS come from the swagger-ui-bundle package: no CDN, works offline.
     app.register_blueprint(Blueprint("swagger_ui_assets", __name__, static_folder=swagger_ui_path,
                                      static_url_path="/api/docs/assets"))
-    for blp in (health.blp, auth_blp, users_blp):
+    for blp in (health.blp, auth_blp, users_blp, categories_blp, events_blp):
         api.register_blueprint(blp)
+    init_events(app)
     document_login_alternatives(api.spec)

@@ -47,12 +47,22 @@ def create_admin_command(email, username, password):
 
 
 @click.group("seed", invoke_without_command=True)
+@click.option("--events", "bulk_events", type=int, metavar="N",
+              help="Also make sure N generated events exist (bulk insert, for load tests; idempotent).")
 @click.pass_context
 @with_appcontext
-def seed_group(ctx):
+def seed_group(ctx, bulk_events):
     """Load demo data; safe to run again (existing rows are kept)."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(seed_users_command)
+    if ctx.invoked_subcommand is not None:
+        if bulk_events is not None:
+            fail("--events goes without a subcommand: flask seed --events N")
+        return
+    if bulk_events is not None and not 0 <= bulk_events <= 1_000_000:
+        fail("--events takes a number from 0 to 1000000.")
+    ctx.invoke(seed_users_command)
+    ctx.invoke(seed_events_command)
+    if bulk_events:
+        seed_bulk(bulk_events)
 
 
 @seed_group.command("users")
@@ -63,6 +73,26 @@ def seed_users_command():
 
     created = seed_users()
     click.echo(f"Demo users: {created} created (password for all: see README).")
+
+
+@seed_group.command("events")
+@with_appcontext
+def seed_events_command():
+    """Create the demo categories and upcoming events (and the demo users they need)."""
+    from kijani.seed import seed_categories, seed_events, seed_users
+
+    seed_users()
+    click.echo(f"Demo categories: {seed_categories()} created.")
+    click.echo(f"Demo events: {seed_events()} created.")
+
+
+def seed_bulk(count):
+    """Bulk-insert generated events up to `count`, with a progress bar."""
+    from kijani.seed import seed_bulk_events
+
+    with click.progressbar(length=count, label=f"Generating {count} events") as bar:
+        created = seed_bulk_events(count, on_progress=bar.update)
+    click.echo(f"Bulk events: {created} created ({count - created} already there).")
 
 
 def register_cli(app):

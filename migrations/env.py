@@ -54,6 +54,16 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object_for(dialect_name):
+    """Skip objects marked info={"postgresql_only": True} when comparing another database."""
+
+    def include_object(obj, name, type_, reflected, compare_to):
+        info = getattr(obj, "info", None) or {}
+        return dialect_name == "postgresql" or not info.get("postgresql_only")
+
+    return include_object
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -101,10 +111,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # The full-text search column and its GIN index exist on PostgreSQL only.
+        options = {"include_object": include_object_for(connection.dialect.name), **conf_args}
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **options
         )
 
         with context.begin_transaction():

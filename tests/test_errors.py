@@ -62,3 +62,13 @@ def test_cors_exposes_pagination_headers(client):
     response = client.get("/health", headers={"Origin": "https://community.example"})
     exposed = response.headers["Access-Control-Expose-Headers"]
     assert "X-Pagination" in exposed and "Link" in exposed and "ETag" in exposed
+
+
+def test_nul_characters_are_ordinary_input_not_a_crash(client, make_user, auth_headers):
+    """PostgreSQL cannot hold NUL: it is replaced by U+FFFD before validation, on both databases."""
+    login = client.post("/api/v1/auth/login", data='{"email": "\\u0000x@example.org", "password": "abcdefgh1"}',
+                        content_type="application/json")
+    assert_error(login, 401)
+    admin = auth_headers(make_user(role="admin"))
+    assert client.get("/api/v1/users?q=%00kamau", headers=admin).status_code == 200
+    assert client.get("/api/v1/events?q=%00nairobi").status_code == 200

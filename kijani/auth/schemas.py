@@ -5,6 +5,8 @@ from marshmallow import fields, validate
 
 USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{3,30}$",
                            error="3 to 30 letters, digits, '_', '.' or '-'.")
+# PostgreSQL text cannot hold NUL: refuse it as bad input instead of failing in the driver.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain NUL characters.")
 CODE = validate.Regexp(r"^\d{6}$", error="The code is 6 digits.")
 # The schema states what it can (length, not only digits); services add the common-password
 # and not-your-username rules.
@@ -118,6 +120,6 @@ class AdminUserUpdateSchema(ma.Schema):
 
 
 class UserQueryArgsSchema(ma.Schema):
-    q = fields.String(validate=validate.Length(max=100),
+    q = fields.String(validate=[validate.Length(max=100), NO_NUL],
                       metadata={"description": "Search in email, username and display name"})
     role = fields.String(validate=validate.OneOf(("attendee", "organizer", "admin")))

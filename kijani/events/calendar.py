@@ -1,0 +1,55 @@
+"""RFC 5545 iCalendar export of an event (GET /events/{id}/calendar.ics, mail attachments)."""
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+PRODID = "-//Kijani//Kijani Event API//EN"
+ICS_STATUS = {"published": "CONFIRMED", "cancelled": "CANCELLED", "draft": "TENTATIVE"}
+
+
+def event_uid(event):
+    """Stable UID: calendars update the same entry when the event changes or is cancelled."""
+    return f"{event.id}@kijani"
+
+
+def event_url(event):
+    return f"{current_app.config['KIJANI_PUBLIC_URL'].rstrip('/')}/api/v1/events/{event.id}"
+
+
+def event_calendar(event):
+    """Return the event as an .ics document (bytes) with a VTIMEZONE for its timezone."""
+    zone = ZoneInfo(event.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+
+    entry = CalendarEvent()
+    entry.add("uid", event_uid(event))
+    # The last change, not "now": the same event gives the same bytes (and ETag).
+    entry.add("dtstamp", event.updated_at)
+    entry.add("created", event.created_at)
+    entry.add("last-modified", event.updated_at)
+    entry.add("dtstart", event.starts_at.astimezone(zone))
+    if event.ends_at is not None:
+        entry.add("dtend", event.ends_at.astimezone(zone))
+    entry.add("summary", event.title)
+    if event.description:
+        entry.add("description", event.description)
+    entry.add("location", event.location)
+    entry.add("url", event_url(event))
+    entry.add("status", ICS_STATUS[event.status])
+    labels = ([event.category.name] if event.category is not None else []) + event.tags
+    if labels:
+        entry.add("categories", labels)
+    calendar.add_component(entry)
+
+    # A VTIMEZONE covering the event's years, so clients without that zone still agree.
+    last = event.ends_at or event.starts_at
+    calendar.add_missing_timezones(first_date=date(event.starts_at.year - 1, 1, 1),
+                                   last_date=date(last.year + 2, 1, 1))
+    return calendar.to_ical()
