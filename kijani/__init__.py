@@ -87,12 +87,22 @@ def _register_blueprints(app):
     from kijani.events.routes import blp as events_blp
     from kijani.events.routes import categories_blp
     from kijani.extensions import api
+    from kijani.feedback.routes import blp as feedback_blp
     from kijani.mail import tasks as mail_tasks  # noqa: F401  (registers the Celery tasks)
+    from kijani.notifications import init_app as init_notifications
+    from kijani.notifications import tasks as notification_tasks  # noqa: F401
+    from kijani.notifications.routes import blp as notifications_blp
+    from kijani.registrations import init_app as init_registrations
+    from kijani.registrations import tasks as registration_tasks  # noqa: F401
+    from kijani.registrations.routes import blp as registrations_blp
 
     # Swagger UI's JS and CSS come from the swagger-ui-bundle package: no CDN, works offline.
     app.register_blueprint(Blueprint("swagger_ui_assets", __name__, static_folder=swagger_ui_path,
                                      static_url_path="/api/docs/assets"))
-    for blp in (health.blp, auth_blp, users_blp, categories_blp, events_blp):
+    for blp in (health.blp, auth_blp, users_blp, categories_blp, events_blp, registrations_blp,
+                feedback_blp, notifications_blp):
         api.register_blueprint(blp)
     init_events(app)
+    init_registrations(app)
+    init_notifications(app)
     document_login_alternatives(api.spec)

@@ -19,6 +19,12 @@ def celery_init_app(app):
         {
             # Outbox drain: mails whose task was lost (broker down, worker crash).
             "drain-outbox": {"task": "kijani.mail.tasks.drain_outbox", "schedule": crontab()},
+            # Waitlist repair: promotions a lost task missed, and offers that ran out.
+            "sweep-waitlists": {"task": "kijani.registrations.tasks.sweep_waitlists",
+                                "schedule": crontab()},
+            # Reminders 24 h and 1 h before, organizer digests, feedback invitations.
+            "send-reminders": {"task": "kijani.notifications.tasks.send_reminders",
+                               "schedule": crontab()},
         }
     )
     celery_app.set_default()

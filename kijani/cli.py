@@ -95,6 +95,29 @@ def seed_bulk(count):
     click.echo(f"Bulk events: {created} created ({count - created} already there).")
 
 
+@click.command("promote-waitlist")
+@with_appcontext
+def promote_waitlist_command():
+    """Promote waitlisted registrations wherever seats are free, and expire old offers."""
+    from kijani.registrations.services import sweep_waitlists
+
+    promoted = sweep_waitlists()
+    click.echo(f"Waitlist sweep done: {promoted} registration(s) promoted.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Run one reminder sweep now: reminders, organizer digests, feedback invitations."""
+    from kijani.notifications.services import send_reminders
+
+    sent = send_reminders()
+    click.echo("Reminder sweep done: " + ", ".join(f"{count} {kind.replace('_', ' ')}"
+                                                   for kind, count in sent.items()) + ".")
+
+
 def register_cli(app):
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_group)
+    app.cli.add_command(promote_waitlist_command)
+    app.cli.add_command(send_reminders_command)

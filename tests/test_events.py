@@ -469,7 +469,9 @@ def test_stats_from_counters(app, client, organizer, organizer_headers):
     assert response.status_code == 200
     assert response.json == {"event_id": event_id, "capacity": 40, "seats_taken": 25, "seats_remaining": 15,
                              "waitlist_count": 3, "checked_in_count": 7, "cancellations": 0,
-                             "average_rating": 4.5, "feedback_count": 2, "registrations_per_day": []}
+                             "average_rating": 4.5, "feedback_count": 2, "registrations_per_day": [],
+                             "registrations": {"confirmed": 0, "waitlisted": 0, "offered": 0,
+                                               "cancelled": 0, "expired": 0}}
 
 
 def test_stats_are_for_owner_and_admin(app, client, organizer, other_organizer_headers, admin_headers):

@@ -225,8 +225,19 @@ class OrganizerEventSchema(EventSchema):
 
 
 class DailyRegistrationsSchema(ma.Schema):
-    date = fields.Date()
-    count = fields.Integer()
+    date = fields.Date(metadata={"description": "UTC day"})
+    count = fields.Integer(metadata={"description": "Registrations made that day"})
+    cancellations = fields.Integer(metadata={"description": "Registrations cancelled that day"})
+
+
+class RegistrationCountsSchema(ma.Schema):
+    """Registrations of the event by status."""
+
+    confirmed = fields.Integer(dump_default=0)
+    waitlisted = fields.Integer(dump_default=0)
+    offered = fields.Integer(dump_default=0)
+    cancelled = fields.Integer(dump_default=0)
+    expired = fields.Integer(dump_default=0)
 
 
 class EventStatsSchema(ma.Schema):
@@ -239,6 +250,7 @@ class EventStatsSchema(ma.Schema):
     waitlist_count = fields.Integer()
     checked_in_count = fields.Integer()
     cancellations = fields.Integer(metadata={"description": "Cancelled registrations"})
+    registrations = fields.Nested(RegistrationCountsSchema)
     average_rating = fields.Float(allow_none=True)
     feedback_count = fields.Integer()
     registrations_per_day = fields.List(fields.Nested(DailyRegistrationsSchema))

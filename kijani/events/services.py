@@ -25,6 +25,9 @@ schedule_changed = signals.signal("event-schedule-changed")
 #: an event was cancelled (sent once, by the call that cancelled it); kwargs: event
 event_cancelled = signals.signal("event-cancelled")
 
+#: an organizer asked for an event's stats; receivers return a dict of extra figures
+stats_requested = signals.signal("event-stats-requested")
+
 #: changing one of these notifies every registrant (SPEC: "time or place")
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "location")
 
@@ -182,7 +185,10 @@ def occurrences_query(event, viewer=None):
 
 
 def event_stats(event):
-    """Dashboard figures, all read from the event's counters."""
+    """Dashboard figures: the event's counters plus what other domains report."""
+    figures = {"cancellations": 0, "registrations": {}, "registrations_per_day": []}
+    for _receiver, extra in stats_requested.send(current_app._get_current_object(), event=event):
+        figures.update(extra)
     return {
         "event_id": event.id,
         "capacity": event.capacity,
@@ -192,17 +198,8 @@ def event_stats(event):
         "checked_in_count": event.checked_in_count,
         "average_rating": event.average_rating,
         "feedback_count": event.feedback_count,
-        **registration_history(event),
+        **figures,
     }
-
-
-def registration_history(event):
-    """Cancellations and registrations per day: the registrations domain fills these in.
-
-    No registration exists before that domain lands, so zero and an empty list are the
-    true figures today.
-    """
-    return {"cancellations": 0, "registrations_per_day": []}
 
 
 # --- events: writing ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kijani.common.models import IdMixin, utcnow
@@ -19,6 +19,10 @@ class OutboxEmail(IdMixin, db.Model):
     subject: Mapped[str] = mapped_column(String(255))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
+    #: [{filename, content_type, content}] (text attachments such as the event's .ics)
+    attachments: Mapped[list | None] = mapped_column(JSON)
+    #: where the one-click unsubscribe (List-Unsubscribe) points, if anywhere
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(512))
     #: delivery attempts so far
     attempts: Mapped[int] = mapped_column(default=0)
     #: when a pending mail may next be tried (backoff)

@@ -25,16 +25,19 @@ class PermanentMailError(Exception):
     """The server refused the mail for good (5xx): retrying will not help."""
 
 
-def queue_email(to_address, subject, template, **context):
+def queue_email(to_address, subject, template, attachments=None, unsubscribe_url=None, **context):
     """Render `template` (.txt and .html) into the outbox; delivery starts after commit."""
     from kijani.mail.tasks import deliver_email  # tasks import this module
 
-    context.setdefault("public_url", current_app.config["KIJANI_PUBLIC_URL"])
+    context.setdefault("public_url", current_app.config["KIJANI_PUBLIC_URL"].rstrip("/"))
+    context["unsubscribe_url"] = unsubscribe_url
     email = OutboxEmail(
         to_address=to_address,
         subject=subject,
         text_body=render_template(f"mail/{template}.txt", **context),
         html_body=render_template(f"mail/{template}.html", **context),
+        attachments=attachments or None,
+        unsubscribe_url=unsubscribe_url,
     )
     db.session.add(email)
     db.session.flush()
@@ -111,9 +114,17 @@ def build_message(email):
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Message-ID"] = f"<{email.id}@kijani>"
+    if email.unsubscribe_url:
+        # RFC 8058 one-click: mail clients POST to the URL, no login needed.
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text_body)
     if email.html_body:
         message.add_alternative(email.html_body, subtype="html")
+    for attachment in email.attachments or []:
+        maintype, subtype = attachment["content_type"].split(";")[0].split("/")
+        message.add_attachment(attachment["content"].encode(), maintype=maintype, subtype=subtype,
+                               filename=attachment["filename"])
     return message
 
 
