@@ -155,3 +155,29 @@ def test_real_worker_delivers_the_verification_mail(worker_app, mailbox):
 def test_deliver_unknown_id_is_harmless(app):
     with app.app_context():
         assert services.deliver_email(uuid.uuid4()) == "missing"
+
+
+def test_registrations_and_cancellations_survive_a_dead_broker(dead_broker_app, make_user, auth_headers, mailbox):
+    """Nothing is lost: the outbox holds the mails and the sweep does the lost promotion."""
+    from kijani.registrations.services import sweep_waitlists
+    from tests.factories import create_event
+
+    client = dead_broker_app.test_client()
+    organizer = make_user(role="organizer")
+    event_id = create_event(dead_broker_app, organizer, capacity=1)
+    holder, waiting = make_user(), make_user()
+    held = client.post(f"/api/v1/events/{event_id}/registrations", json={"quantity": 1},
+                       headers=auth_headers(holder))
+    queued = client.post(f"/api/v1/events/{event_id}/registrations", json={"quantity": 1},
+                         headers=auth_headers(waiting))
+    assert (held.status_code, queued.json["status"]) == (201, "waitlisted")
+    cancel = client.post(f"/api/v1/registrations/{held.json['id']}/cancel", headers=auth_headers(holder))
+    assert cancel.status_code == 200
+    assert mailbox.messages == []
+    with dead_broker_app.app_context():
+        assert sweep_waitlists() == 1  # the promotion task never reached a worker
+        assert services.drain_outbox() == 3  # confirmed, waitlisted, promoted
+        assert services.drain_outbox() == 0
+    assert [m["Subject"].split(":")[0] for m in mailbox.to(waiting["email"])] == \
+        ["You're on the waitlist", "A seat opened up, you're in"]
+    assert len(mailbox.to(holder["email"])) == 1
