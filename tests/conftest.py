@@ -154,6 +154,18 @@ def clean_database(request):
 
 
 @pytest.fixture
+def worker_app(app, tmp_path_factory, smtp_server, tmp_path):
+    """The app with a real broker for a real worker: Redis in the PostgreSQL run, the
+    embedded SQLAlchemy transport otherwise (start it with celery's `start_worker`)."""
+    broker = REDIS_URL or f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    if REDIS_URL:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    celery = {"broker_url": broker, "task_always_eager": False, "task_ignore_result": True,
+              "broker_connection_retry_on_startup": True}
+    return create_app(base_config(tmp_path_factory, smtp_server, CELERY=celery))
+
+
+@pytest.fixture
 def mailbox(smtp_server):
     smtp_server.handler.clear()
     return smtp_server.handler

@@ -13,7 +13,7 @@ from kijani.common.models import utcnow
 from kijani.extensions import db
 from kijani.mail import services
 from kijani.mail.models import OutboxEmail
-from tests.conftest import PASSWORD, REDIS_URL, base_config, free_port
+from tests.conftest import PASSWORD, base_config, free_port
 
 
 def sign_up(client, email="amina@example.org", username="amina"):
@@ -127,16 +127,6 @@ def test_an_expired_claim_is_taken_over(app, mailbox):
     assert len(mailbox.to("late@example.org")) == 1
 
 
-@pytest.fixture
-def worker_app(app, tmp_path_factory, smtp_server, tmp_path):
-    broker = REDIS_URL or f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    if REDIS_URL:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    celery = {"broker_url": broker, "task_always_eager": False, "task_ignore_result": True,
-              "broker_connection_retry_on_startup": True}
-    return create_app(base_config(tmp_path_factory, smtp_server, CELERY=celery))
 
 
 def test_real_worker_delivers_the_verification_mail(worker_app, mailbox):

@@ -3,28 +3,12 @@
 import time
 import uuid
 
-import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import select
 
-from kijani import create_app
 from kijani.extensions import db
 from kijani.registrations.models import Registration
-from tests.conftest import REDIS_URL, base_config
 from tests.factories import create_event
-
-
-@pytest.fixture
-def worker_app(app, tmp_path_factory, smtp_server, tmp_path):
-    """The app with a real broker: Redis in the PostgreSQL run, the embedded one otherwise."""
-    broker = REDIS_URL or f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    if REDIS_URL:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    celery = {"broker_url": broker, "task_always_eager": False, "task_ignore_result": True,
-              "broker_connection_retry_on_startup": True}
-    return create_app(base_config(tmp_path_factory, smtp_server, CELERY=celery))
 
 
 def status_of(app, registration_id):

@@ -9,13 +9,11 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select, update
 
-from kijani import create_app
 from kijani.common.models import utcnow
 from kijani.events.models import Event
 from kijani.extensions import db
 from kijani.notifications import services
 from kijani.notifications.models import Notification, ScheduledDelivery
-from tests.conftest import REDIS_URL, base_config
 from tests.factories import create_event
 
 
@@ -192,16 +190,6 @@ def test_send_reminders_command(runner, client, app, organizer, make_user, auth_
     assert "0 reminder 24h" in again.output
 
 
-@pytest.fixture
-def worker_app(app, tmp_path_factory, smtp_server, tmp_path):
-    broker = REDIS_URL or f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    if REDIS_URL:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
-    celery = {"broker_url": broker, "task_always_eager": False, "task_ignore_result": True,
-              "broker_connection_retry_on_startup": True}
-    return create_app(base_config(tmp_path_factory, smtp_server, CELERY=celery))
 
 
 def test_real_worker_runs_two_beats_and_sends_once(worker_app, make_user, auth_headers, mailbox):

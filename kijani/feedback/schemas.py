@@ -3,17 +3,13 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-
-class FeedbackAuthorSchema(ma.Schema):
-    id = fields.UUID()
-    username = fields.String(metadata={"example": "fatuma"})
-    display_name = fields.String(allow_none=True, metadata={"example": "Fatuma Hassan"})
+from kijani.common.schemas import PublicUserSchema
 
 
 class FeedbackSchema(ma.Schema):
     id = fields.UUID()
     event_id = fields.UUID()
-    user = fields.Nested(FeedbackAuthorSchema)
+    user = fields.Nested(PublicUserSchema)
     rating = fields.Integer(metadata={"example": 5})
     comment = fields.String(metadata={"example": "Great talks and the chai was excellent."})
     created_at = fields.DateTime()

@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from kijani.common.schemas import PublicUserSchema
 from kijani.registrations.models import STATUSES
 
 
@@ -54,15 +55,9 @@ class RegistrationQueryArgsSchema(ma.Schema):
                          metadata={"description": "upcoming: the event starts now or later"})
 
 
-class AttendeeUserSchema(ma.Schema):
-    id = fields.UUID()
-    username = fields.String(metadata={"example": "tendai"})
-    display_name = fields.String(allow_none=True, metadata={"example": "Tendai Moyo"})
-
-
 class AttendeeSchema(ma.Schema):
     id = fields.UUID()
-    user = fields.Nested(AttendeeUserSchema)
+    user = fields.Nested(PublicUserSchema)
     quantity = fields.Integer()
     status = fields.String(metadata={"enum": list(STATUSES)})
     tickets = fields.List(fields.Nested(TicketBriefSchema), attribute="sorted_tickets")
@@ -80,7 +75,7 @@ class TicketSchema(ma.Schema):
     checked_in_at = fields.DateTime(allow_none=True)
     registration_id = fields.UUID()
     registration_status = fields.String(attribute="registration.status", metadata={"example": "confirmed"})
-    attendee = fields.Nested(AttendeeUserSchema, attribute="registration.user")
+    attendee = fields.Nested(PublicUserSchema, attribute="registration.user")
     event = fields.Nested(RegistrationEventSchema, attribute="registration.event")
 
 
@@ -96,5 +91,5 @@ class CheckInResultSchema(ma.Schema):
     code = fields.String(metadata={"example": "KJ-7F3K-9QXA"})
     checked_in_at = fields.DateTime()
     registration_id = fields.UUID()
-    attendee = fields.Nested(AttendeeUserSchema, attribute="registration.user")
+    attendee = fields.Nested(PublicUserSchema, attribute="registration.user")
     quantity = fields.Integer(attribute="registration.quantity")
