@@ -6,7 +6,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from sqlalchemy import func, select, update
 
 from kijani.common.models import utcnow
@@ -192,24 +194,40 @@ def test_send_reminders_command(runner, client, app, organizer, make_user, auth_
 
 
 
-def test_real_worker_runs_two_beats_and_sends_once(worker_app, make_user, auth_headers, mailbox):
-    """What beat does, through a real broker and worker (Redis in the PostgreSQL run)."""
+def test_real_worker_and_beat_send_each_reminder_once(worker_app, make_user, auth_headers, mailbox, tmp_path):
+    """Celery beat (embedded, ticking every second) and a real worker on a real broker
+    (Redis in the PostgreSQL run): several sweeps, one reminder per attendee, one digest."""
     client = worker_app.test_client()
     organizer = make_user(role="organizer")
     event_id = create_event(worker_app, organizer, starts_at=utcnow() + timedelta(minutes=50))
     attendees = [make_user() for _ in range(2)]
+    for user in attendees:
+        client.post(f"/api/v1/events/{event_id}/registrations", json={"quantity": 1}, headers=auth_headers(user))
+    runs = []
+
+    def count_sweeps(sender=None, **kwargs):
+        if sender is not None and sender.name == "kijani.notifications.tasks.send_reminders":
+            runs.append(1)
+
+    task_postrun.connect(count_sweeps, weak=False)
     celery_app = worker_app.extensions["celery"]
+    celery_app.conf.beat_schedule = {
+        "send-reminders": {"task": "kijani.notifications.tasks.send_reminders", "schedule": 1.0}}
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        for user in attendees:
-            client.post(f"/api/v1/events/{event_id}/registrations", json={"quantity": 1},
-                        headers=auth_headers(user))
-        task = celery_app.tasks["kijani.notifications.tasks.send_reminders"]
-        task.delay()
-        task.delay()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not all(reminders_to(mailbox, u) for u in attendees):
-            time.sleep(0.2)
-        time.sleep(1)  # room for a duplicate to show up, if there were one
+        beat = EmbeddedService(celery_app, thread=True, schedule_filename=str(tmp_path / "beat-schedule"))
+        beat.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not all(reminders_to(mailbox, u) for u in attendees):
+                time.sleep(0.2)
+            time.sleep(3)  # more beats: room for a duplicate to show up, if there were one
+        finally:
+            beat.stop()
+            task_postrun.disconnect(count_sweeps)
+    assert len(runs) >= 3, "beat should have run the sweep several times"
+    with worker_app.app_context():
+        sweeps = db.session.scalar(select(func.count()).select_from(ScheduledDelivery))
+    assert sweeps == 3  # two reminders and one digest in the ledger
     for user in attendees:
         assert len(reminders_to(mailbox, user)) == 1
     assert len([m for m in mailbox.to(organizer["email"]) if m["Subject"].startswith("Tomorrow")]) == 1

@@ -422,7 +422,8 @@ def accept_offer(user, registration_id):
     if registration.status != "offered":
         raise Conflict(f"There is no open offer: the registration is {registration.status}.")
     if registration.offer_expires_at <= now:
-        _expire_offers_locked(event, now)
+        for expired in _expire_offers_locked(event, now):
+            _announce(expired, "offer_expired")
         schedule_promotion(event)
         db.session.commit()
         raise Conflict("The offer has expired and the seats went to the next in line.")
