@@ -87,6 +87,7 @@ def _register_blueprints(app):
     from kijani.events.routes import blp as events_blp
     from kijani.events.routes import categories_blp
     from kijani.extensions import api
+    from kijani.feedback import init_app as init_feedback
     from kijani.feedback.routes import blp as feedback_blp
     from kijani.mail import tasks as mail_tasks  # noqa: F401  (registers the Celery tasks)
     from kijani.notifications import init_app as init_notifications
@@ -105,4 +106,5 @@ def _register_blueprints(app):
     init_events(app)
     init_registrations(app)
     init_notifications(app)
+    init_feedback(app)
     document_login_alternatives(api.spec)

@@ -120,3 +120,33 @@ def test_delete_me_removes_the_account(client, make_user, auth_headers, app):
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == user["email"])) is None
     assert_error(client.get(ME, headers=headers), 401)
+
+
+def test_password_reset_does_not_reveal_whether_the_account_exists(client, make_user):
+    user = make_user()
+    body = {"code": "123456", "new_password": "password123"}
+    known = client.post("/api/v1/auth/password/reset", json={"email": user["email"], **body})
+    unknown = client.post("/api/v1/auth/password/reset", json={"email": "ghost@example.org", **body})
+    assert known.status_code == unknown.status_code == 422
+    assert known.json == unknown.json
+
+
+def test_parallel_wrong_codes_cannot_outrun_the_attempt_limit(app, client, make_user, mailbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    user = make_user()
+    client.post("/api/v1/auth/password/forgot", json={"email": user["email"]})
+    code = reset_code(mailbox, user["email"])
+    wrong = "000000" if code != "000000" else "999999"
+
+    def guess(_):
+        return app.test_client().post("/api/v1/auth/password/reset", json={
+            "email": user["email"], "code": wrong, "new_password": "a fine passphrase"}).json
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(guess, range(30)))
+    judged = [a for a in answers if a["errors"]["json"]["code"] == ["Invalid or expired code: request a new one."]]
+    assert len(judged) <= 5
+    final = client.post("/api/v1/auth/password/reset",
+                        json={"email": user["email"], "code": code, "new_password": "a fine passphrase"})
+    assert_error(final, 422, "code")

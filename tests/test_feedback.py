@@ -135,11 +135,43 @@ def test_author_edits_and_deletes_others_cannot(client, ended_event, make_user, 
     assert_error(client.patch(url, json={"rating": 3}, headers=ended_event["headers"]), 404)
 
 
-def test_admin_may_remove_feedback(client, ended_event, make_user, auth_headers):
+def test_only_the_author_may_delete_even_for_admins(client, ended_event, make_user, auth_headers):
+    """SPEC: delete with DELETE, owner only."""
     feedback = client.post(ended_event["url"], json={"rating": 1, "comment": "spam"},
                            headers=ended_event["headers"]).json
     admin = auth_headers(make_user(role="admin"))
-    assert client.delete(f"/api/v1/feedback/{feedback['id']}", headers=admin).status_code == 204
+    assert_error(client.delete(f"/api/v1/feedback/{feedback['id']}", headers=admin), 403)
+
+
+def test_parallel_edits_keep_the_average_exact(app, client, ended_event):
+    from concurrent.futures import ThreadPoolExecutor
+
+    feedback = client.post(ended_event["url"], json={"rating": 3}, headers=ended_event["headers"]).json
+    url = f"/api/v1/feedback/{feedback['id']}"
+
+    def edit(rating):
+        return app.test_client().patch(url, json={"rating": rating}, headers=ended_event["headers"]).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(edit, [1, 5, 2, 4, 5, 1, 3, 2])) == {200}
+    stored = client.get(ended_event["url"]).json[0]["rating"]
+    event = client.get(f"/api/v1/events/{ended_event['event_id']}").json
+    assert (event["average_rating"], event["feedback_count"]) == (float(stored), 1)
+
+
+def test_deleting_the_account_takes_its_rating_out(client, ended_event, make_user, auth_headers, app):
+    client.post(ended_event["url"], json={"rating": 1}, headers=ended_event["headers"])
+    other = make_user()
+    with app.app_context():
+        from kijani.registrations.models import Registration
+
+        db.session.add(Registration(user_id=uuid.UUID(other["id"]), event_id=uuid.UUID(ended_event["event_id"]),
+                                    quantity=1, status="confirmed"))
+        db.session.commit()
+    client.post(ended_event["url"], json={"rating": 5}, headers=auth_headers(other))
+    assert client.delete("/api/v1/auth/me", headers=ended_event["headers"]).status_code == 204
+    event = client.get(f"/api/v1/events/{ended_event['event_id']}").json
+    assert (event["average_rating"], event["feedback_count"]) == (5.0, 1)
 
 
 def test_feedback_list_is_newest_first_and_paginated(client, app, ended_event, make_user, auth_headers):

@@ -453,3 +453,53 @@ def test_event_with_registrations_cannot_be_deleted(client, app, organizer, atte
     assert_error(client.delete(f"/api/v1/events/{event_id}", headers=auth_headers(organizer)), 409)
     client.post(f"/api/v1/registrations/{registration['id']}/cancel", headers=headers)
     assert client.delete(f"/api/v1/events/{event_id}", headers=auth_headers(organizer)).status_code == 204
+
+
+def test_deleting_an_account_frees_its_seats_for_the_waitlist(client, app, organizer, attendee):
+    event_id = create_event(app, organizer, capacity=2)
+    _, leaving = attendee(username="leaving")
+    register(client, leaving, event_id, 2)
+    _, waiting = attendee(username="waiting")
+    register(client, waiting, event_id, 2)
+    assert client.delete("/api/v1/auth/me", headers=leaving).status_code == 204
+    assert statuses(app, event_id) == {"waiting": ("confirmed", 2)}
+    event = event_row(app, event_id)
+    assert (event.seats_taken, event.waitlist_count) == (2, 0)
+
+
+def test_offer_made_while_registering_is_announced_as_an_offer(client, app, organizer, attendee, monkeypatch):
+    event_id = create_event(app, organizer, capacity=1, waitlist_offer_hours=3)
+    _, holder = attendee()
+    held = register(client, holder, event_id).json
+    _, waiting = attendee()
+    register(client, waiting, event_id)
+    monkeypatch.setattr(services, "schedule_promotion", lambda event: None)  # the task is lost
+    client.post(f"/api/v1/registrations/{held['id']}/cancel", headers=holder)
+    register(client, attendee()[1], event_id)  # the newcomer's request promotes first
+    kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=waiting).json]
+    assert kinds[0] == "waitlist_offer"
+    assert "registration_promoted" not in kinds
+
+
+def test_raising_quantity_does_not_jump_the_waitlist(client, app, organizer, attendee, monkeypatch):
+    event_id = create_event(app, organizer, capacity=3)
+    _, alice = attendee(username="alice")
+    alice_reg = register(client, alice, event_id, 2).json
+    _, dan = attendee(username="dan")
+    dan_reg = register(client, dan, event_id, 1).json
+    register(client, attendee(username="bob")[1], event_id, 1)
+    monkeypatch.setattr(services, "schedule_promotion", lambda event: None)
+    client.patch(f"/api/v1/registrations/{alice_reg['id']}", json={"quantity": 1}, headers=alice)
+    response = client.patch(f"/api/v1/registrations/{dan_reg['id']}", json={"quantity": 2}, headers=dan)
+    assert_error(response, 409)
+    assert statuses(app, event_id) == {"alice": ("confirmed", 1), "dan": ("confirmed", 1), "bob": ("confirmed", 1)}
+
+
+def test_a_checked_in_registration_cannot_be_cancelled(client, app, organizer, attendee, auth_headers):
+    event_id = create_event(app, organizer, capacity=2)
+    _, headers = attendee()
+    registration = register(client, headers, event_id, 2).json
+    client.post(f"/api/v1/events/{event_id}/check-in", json={"code": registration["tickets"][0]["code"]},
+                headers=auth_headers(organizer))
+    assert_error(client.post(f"/api/v1/registrations/{registration['id']}/cancel", headers=headers), 409)
+    assert event_row(app, event_id).seats_taken == 2

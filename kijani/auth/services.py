@@ -112,10 +112,17 @@ def _consume_code(email, code, purpose):
         ).first()
     if record is None:
         raise Invalid(BAD_CODE, {"code": BAD_CODE})
-    if record.attempts >= current_app.config["KIJANI_CODE_MAX_ATTEMPTS"]:
+    # Count the attempt before judging it, atomically: parallel guesses cannot outrun the limit.
+    counted = db.session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == record.id,
+               OneTimeCode.attempts < current_app.config["KIJANI_CODE_MAX_ATTEMPTS"])
+        .values(attempts=OneTimeCode.attempts + 1)
+    ).rowcount
+    if counted != 1:
+        db.session.rollback()
         raise Invalid(BAD_CODE, {"code": "Too many attempts: request a new code."})
     if not hmac.compare_digest(record.code_hash, _hash_code(code)):
-        record.attempts += 1
         db.session.commit()
         raise Invalid(BAD_CODE, {"code": BAD_CODE})
     record.used_at = utcnow()
@@ -148,10 +155,9 @@ def forgot_password(email):
 
 def reset_password(email, code, new_password):
     """Set a new password from a reset code and revoke every token of the account."""
-    user = find_user_by_email(email)
-    if user is not None:
-        check_new_password(new_password, user.email, user.username, field="new_password")
+    # The code first: judging the password of an unknown account would reveal it exists.
     user = _consume_code(email, code, PASSWORD_RESET)
+    check_new_password(new_password, user.email, user.username, field="new_password")
     user.password_hash = hash_password(new_password)
     # Receiving the code proves control of the mailbox.
     user.email_verified = True

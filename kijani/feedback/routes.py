@@ -27,7 +27,7 @@ class EventFeedback(MethodView):
     @blp.auth_required()
     @blp.arguments(FeedbackCreateSchema)
     @blp.response(201, FeedbackSchema)
-    @blp.document_errors(404, 409)
+    @blp.document_errors(403, 404, 409)
     def post(self, data, event_id):
         """Rate an event you attended, after it ended; one per person (403 non-attendee, 409 early/twice)."""
         return services.leave_feedback(current_user, event_id, data["rating"], data["comment"])
@@ -38,14 +38,14 @@ class FeedbackById(MethodView):
     @blp.auth_required()
     @blp.arguments(FeedbackUpdateSchema)
     @blp.response(200, FeedbackSchema)
-    @blp.document_errors(404)
+    @blp.document_errors(403, 404)
     def patch(self, data, feedback_id):
         """Edit your rating or comment."""
         return services.edit_feedback(current_user, feedback_id, data)
 
     @blp.auth_required()
     @blp.response(204)
-    @blp.document_errors(404)
+    @blp.document_errors(403, 404)
     def delete(self, feedback_id):
-        """Delete your feedback (admins: any feedback)."""
+        """Delete your feedback (its author only)."""
         services.delete_feedback(current_user, feedback_id)

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from kijani.auth.services import account_deleting
 from kijani.common.errors import Conflict, Forbidden, NotFound
 from kijani.common.models import utcnow
 from kijani.events.models import Event
@@ -13,6 +14,7 @@ from kijani.events.services import get_event
 from kijani.extensions import db
 from kijani.feedback.models import Feedback
 from kijani.registrations.models import Registration
+from kijani.registrations.services import lock_event
 
 #: an event without `ends_at` is taken to end this long after it starts
 DEFAULT_DURATION = timedelta(hours=2)
@@ -55,18 +57,24 @@ def leave_feedback(user, event_id, rating, comment=""):
     return feedback
 
 
-def _owned(user, feedback_id, admin_allowed=False):
-    feedback = db.session.get(Feedback, feedback_id)
+def _owned_and_locked(user, feedback_id):
+    """The user's feedback, re-read under its event's lock (SPEC: owner only; others 403)."""
+    event_id = db.session.scalar(select(Feedback.event_id).where(Feedback.id == feedback_id))
+    if event_id is None:
+        raise NotFound("Feedback not found.")
+    db.session.rollback()  # the lock must be the transaction's first write (SQLite)
+    lock_event(event_id)
+    feedback = db.session.get(Feedback, feedback_id, populate_existing=True)
     if feedback is None:
         raise NotFound("Feedback not found.")
-    if feedback.user_id != user.id and not (admin_allowed and user.role == "admin"):
+    if feedback.user_id != user.id:
         raise Forbidden("Only its author can change this feedback.")
     return feedback
 
 
 def edit_feedback(user, feedback_id, changes):
-    """Change your rating or comment."""
-    feedback = _owned(user, feedback_id)
+    """Change your rating or comment (the counters move by the difference, under the lock)."""
+    feedback = _owned_and_locked(user, feedback_id)
     if "rating" in changes and changes["rating"] != feedback.rating:
         _adjust_counters(feedback.event_id, changes["rating"] - feedback.rating, 0)
     for field, value in changes.items():
@@ -76,11 +84,26 @@ def edit_feedback(user, feedback_id, changes):
 
 
 def delete_feedback(user, feedback_id):
-    """Delete your feedback (admins may remove any, for moderation)."""
-    feedback = _owned(user, feedback_id, admin_allowed=True)
+    """Delete your feedback."""
+    feedback = _owned_and_locked(user, feedback_id)
     _adjust_counters(feedback.event_id, -feedback.rating, -1)
     db.session.delete(feedback)
     db.session.commit()
+
+
+def withdraw_feedback_of(user):
+    """The account is being deleted: take its ratings out of the events' averages."""
+    for feedback in db.session.scalars(select(Feedback).where(Feedback.user_id == user.id)):
+        _adjust_counters(feedback.event_id, -feedback.rating, -1)
+
+
+def connect_receivers():
+    """Subscribe to the auth domain's account deletion (idempotent)."""
+    account_deleting.connect(_withdraw_on_account_deletion)
+
+
+def _withdraw_on_account_deletion(sender, user, **kwargs):
+    withdraw_feedback_of(user)
 
 
 def _adjust_counters(event_id, rating_delta, count_delta):

@@ -176,22 +176,82 @@ def notify_schedule_change(event, changes):
 def send_reminders(now=None):
     """One sweep: attendee reminders, organizer digests, feedback invitations.
 
-    Returns {kind: number sent}. Safe to run as often and as concurrently as you like.
+    Returns {kind: number sent}. Safe to run as often and as concurrently as you like. An
+    idle sweep costs a few statements per event in the window, not per attendee.
     """
     now = now or utcnow()
     sent = {"reminder_24h": 0, "reminder_1h": 0, "organizer_digest": 0, "feedback_invitation": 0}
     for event in _events_starting(now, now + timedelta(hours=24)):
         window = "reminder_1h" if event.starts_at <= now + timedelta(hours=1) else "reminder_24h"
+        ledger = _Ledger(event, now)
         for registration in _confirmed(event):
-            if _deliver_once(window, registration.user, event, now, registration=registration):
+            if ledger.due(window, registration.user_id) and _deliver(window, registration.user, event, now,
+                                                                     ledger, registration):
                 sent[window] += 1
-        if _deliver_once("organizer_digest", event.organizer, event, now):
+        if ledger.due("organizer_digest", event.organizer_id) and _deliver(
+                "organizer_digest", event.organizer, event, now, ledger):
             sent["organizer_digest"] += 1
     for event in _events_ended(now):
+        ledger = _Ledger(event, now)
         for registration in _confirmed(event):
-            if _deliver_once("feedback_invitation", registration.user, event, now, registration=registration):
+            if ledger.due("feedback_invitation", registration.user_id) and _deliver(
+                    "feedback_invitation", registration.user, event, now, ledger, registration):
                 sent["feedback_invitation"] += 1
     return sent
+
+
+class _Ledger:
+    """What already went out for one event, read in one statement per sweep."""
+
+    def __init__(self, event, now):
+        self.starts_at = event.starts_at
+        self.sent = {}
+        self.recently_reminded = set()
+        for kind, user_id, starts_at, created_at in db.session.execute(
+            select(ScheduledDelivery.kind, ScheduledDelivery.user_id, ScheduledDelivery.event_starts_at,
+                   ScheduledDelivery.created_at).where(ScheduledDelivery.event_id == event.id)
+        ):
+            self.sent.setdefault((kind, user_id), []).append(starts_at)
+            if kind in ("reminder_1h", "reminder_24h") and created_at > now - timedelta(hours=1):
+                self.recently_reminded.add(user_id)  # SPEC: never two reminders in the same hour
+
+    def due(self, kind, user_id):
+        """Not sent for (about) this start yet, and no reminder within the last hour."""
+        earlier = self.sent.get((kind, user_id), [])
+        if any(abs(start - self.starts_at) <= MOVE_TOLERANCE for start in earlier):
+            return False
+        return not (kind in ("reminder_1h", "reminder_24h") and user_id in self.recently_reminded)
+
+    def moved_from(self, kind, user_id):
+        earlier = self.sent.get((kind, user_id), [])
+        return max(earlier) if earlier else None
+
+
+def _deliver(kind, user, event, now, ledger, registration=None):
+    """Record then send, in one transaction that starts with the ledger row.
+
+    The unique ledger row makes a concurrent sweep's copy fail to insert; being the
+    transaction's first write, it also takes SQLite's write lock before anything else.
+    """
+    starts_at, user_id, event_id = ledger.starts_at, user.id, event.id
+    db.session.add(ScheduledDelivery(kind=kind, user_id=user_id, event_id=event_id,
+                                     event_starts_at=starts_at, created_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError:  # another sweep sent it a moment ago
+        db.session.rollback()
+        return False
+    if kind in ("reminder_1h", "reminder_24h"):
+        hours = "1 hour" if kind == "reminder_1h" else "24 hours"
+        notify(user, "reminder", event=event, registration=registration, hours=hours,
+               moved_from=ledger.moved_from(kind, user.id))
+        ledger.recently_reminded.add(user.id)
+    elif kind == "organizer_digest":
+        notify(user, "organizer_digest", event=event, **_digest_figures(event))
+    else:
+        notify(user, "feedback_invitation", event=event, registration=registration)
+    db.session.commit()
+    return True
 
 
 def _events_starting(start, end):
@@ -213,53 +273,13 @@ def _events_ended(now):
 
 
 def _confirmed(event):
+    """Confirmed registrations of active accounts (deactivated ones hear nothing more)."""
     return db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id, Registration.status == "confirmed")
+        select(Registration).join(Registration.user)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed", User.is_active)
         .options(joinedload(Registration.user))
         .order_by(Registration.queued_at)
     ).all()
-
-
-def _deliver_once(kind, user, event, now, registration=None):
-    """Send `kind` to `user` about `event` unless it already went out for (about) this start."""
-    earlier = db.session.scalars(
-        select(ScheduledDelivery.event_starts_at).where(
-            ScheduledDelivery.kind == kind, ScheduledDelivery.user_id == user.id,
-            ScheduledDelivery.event_id == event.id)
-    ).all()
-    if any(abs(start - event.starts_at) <= MOVE_TOLERANCE for start in earlier):
-        return False
-    if kind in ("reminder_1h", "reminder_24h") and _was_reminded_within_the_hour(user, event, now):
-        return False
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(ScheduledDelivery(kind=kind, user_id=user.id, event_id=event.id,
-                                         event_starts_at=event.starts_at, created_at=now))
-        db.session.flush()
-    except IntegrityError:  # another sweep sent it a moment ago
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    moved_from = max(earlier) if earlier else None
-    if kind in ("reminder_1h", "reminder_24h"):
-        hours = "1 hour" if kind == "reminder_1h" else "24 hours"
-        notify(user, "reminder", event=event, registration=registration, hours=hours, moved_from=moved_from)
-    elif kind == "organizer_digest":
-        notify(user, "organizer_digest", event=event, **_digest_figures(event))
-    else:
-        notify(user, "feedback_invitation", event=event, registration=registration)
-    db.session.commit()
-    return True
-
-
-def _was_reminded_within_the_hour(user, event, now):
-    """SPEC: an attendee never gets two reminders in the same hour."""
-    return db.session.scalar(
-        select(func.count()).select_from(ScheduledDelivery).where(
-            ScheduledDelivery.user_id == user.id, ScheduledDelivery.event_id == event.id,
-            ScheduledDelivery.kind.in_(("reminder_1h", "reminder_24h")),
-            ScheduledDelivery.created_at > now - timedelta(hours=1))
-    ) > 0
 
 
 def _digest_figures(event):

@@ -1,5 +1,6 @@
 """How registrations react to what happens to events (signals sent by the events domain)."""
 
+from kijani.auth.services import account_deleting
 from kijani.events.services import capacity_raised, event_cancelled, stats_requested
 from kijani.registrations import services
 from kijani.registrations.notify import announce_registration
@@ -17,6 +18,11 @@ def cancel_registrations(sender, event, **kwargs):
         announce_registration(registration, "event_cancelled")
 
 
+def release_seats_of_deleted_account(sender, user, **kwargs):
+    """An account is going: its seats go back to the waitlist."""
+    services.release_registrations_of(user)
+
+
 def report_figures(sender, event, **kwargs):
     """The registration side of GET /events/{id}/stats."""
     return services.registration_figures(event)
@@ -27,3 +33,4 @@ def connect_receivers():
     capacity_raised.connect(promote_after_capacity_raise)
     event_cancelled.connect(cancel_registrations)
     stats_requested.connect(report_figures)
+    account_deleting.connect(release_seats_of_deleted_account)

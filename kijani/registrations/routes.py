@@ -142,7 +142,7 @@ def ticket_qr(code):
 @blp.auth_required()
 @blp.arguments(CheckInSchema)
 @blp.response(200, CheckInResultSchema)
-@blp.document_errors(404, 409)
+@blp.document_errors(403, 404, 409)
 def check_in(data, event_id):
     """Mark a ticket used (organizer or admin); 409 when already used, unless the same nonce."""
     return services.check_in(current_user, event_id, data["code"], data.get("nonce"))
@@ -150,10 +150,11 @@ def check_in(data, event_id):
 
 @blp.route("/events/<uuid:event_id>/attendees")
 @blp.auth_required()
+@blp.etag
 @blp.arguments(AttendeeQueryArgsSchema, location="query")
 @blp.response(200, AttendeeSchema(many=True))
 @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
-@blp.document_errors(404)
+@blp.document_errors(403, 404)
 @blp.paginate()
 def attendees(args, event_id, pagination_parameters):
     """Every registration of the event (owner or admin); `?format=csv` or `Accept: text/csv` for CSV."""
@@ -173,17 +174,24 @@ def _wants_csv(args):
     return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
 
 
+def _cell(text):
+    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in user-written text."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _csv_download(event, registrations):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for registration in registrations:
         checked = sum(1 for t in registration.tickets if t.checked_in_at)
-        writer.writerow([registration.id, registration.user.username, registration.user.display_name or "",
+        writer.writerow([registration.id, registration.user.username, _cell(registration.user.display_name),
                          registration.quantity, registration.status,
                          " ".join(t.code for t in registration.tickets), checked,
                          registration.created_at.isoformat()])
     filename = f"attendees-{event.id}.csv"
+    blp.set_etag(out.getvalue())  # 304 when unchanged, like the JSON list
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

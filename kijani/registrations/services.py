@@ -179,9 +179,9 @@ def register_for_event(user, event_id, quantity, idempotency_key=None, render=No
         raise Conflict("You already have an active registration for this event.")
 
     now = utcnow()
-    # Seats freed by a cancellation whose promotion task has not run yet belong to the
-    # waitlist, not to whoever registers next.
-    promoted = _promote_locked(event, now)
+    # Seats freed by a cancellation whose promotion task has not run yet (or held by an
+    # offer that ran out) belong to the waitlist, not to whoever registers next.
+    _serve_waitlist_locked(event, now)
     registration = Registration(user_id=user.id, event_id=event.id, quantity=quantity, queued_at=now)
     if quantity <= event.capacity - event.seats_taken:
         _confirm(registration, event, now)
@@ -200,8 +200,6 @@ def register_for_event(user, event_id, quantity, idempotency_key=None, render=No
         db.session.add(IdempotencyRecord(user_id=user.id, key=idempotency_key,
                                          status_code=status_code, response=body))
     _announce(registration, "confirmed" if registration.status == "confirmed" else "waitlisted")
-    for other in promoted:
-        _announce(other, "promoted")
     try:
         db.session.commit()
     except IntegrityError:  # the same Idempotency-Key raced in for another event
@@ -281,6 +279,16 @@ def _promote_locked(event, now):
     return promoted
 
 
+def _serve_waitlist_locked(event, now):
+    """Release lapsed offers, promote what fits, and tell each person (lock held)."""
+    for registration in _expire_offers_locked(event, now):
+        _announce(registration, "offer_expired")
+    promoted = _promote_locked(event, now)
+    for registration in promoted:
+        _announce(registration, "offered" if registration.status == "offered" else "promoted")
+    return promoted
+
+
 def promote_waitlist(event_id):
     """Promote what fits on one event's waitlist now; return how many were promoted."""
     db.session.rollback()
@@ -289,13 +297,7 @@ def promote_waitlist(event_id):
     except NotFound:
         db.session.rollback()
         return 0
-    now = utcnow()
-    expired = _expire_offers_locked(event, now)
-    promoted = _promote_locked(event, now)
-    for registration in promoted:
-        _announce(registration, "offered" if registration.status == "offered" else "promoted")
-    for registration in expired:
-        _announce(registration, "offer_expired")
+    promoted = _serve_waitlist_locked(event, utcnow())
     db.session.commit()
     return len(promoted)
 
@@ -355,9 +357,14 @@ def change_quantity(user, registration_id, quantity):
     if delta == 0:
         db.session.rollback()
         return get_registration(registration_id, user)
+    if delta > 0 and registration.holds_seats:
+        # Seats freed but not yet handed out belong to the waitlist, not to a bigger order.
+        _serve_waitlist_locked(event, utcnow())
     if registration.holds_seats:
         if delta > event.capacity - event.seats_taken:
-            raise Conflict(f"Only {event.capacity - event.seats_taken} more seat(s) are free.")
+            free = event.capacity - event.seats_taken
+            db.session.commit()  # the promotions just made stand, whatever this request gets
+            raise Conflict(f"Only {free} more seat(s) are free.")
         if delta < 0 and registration.status == "confirmed":
             _drop_tickets(registration, -delta)
         elif delta > 0 and registration.status == "confirmed":
@@ -386,6 +393,8 @@ def cancel_registration(user, registration_id):
         return get_registration(registration_id, user)
     if event.starts_at <= utcnow():
         raise Conflict("The event has started: the registration can no longer be cancelled.")
+    if any(ticket.checked_in_at is not None for ticket in registration.tickets):
+        raise Conflict("A ticket of this registration is already checked in: it cannot be cancelled.")
     _cancel_locked(registration, event, utcnow())
     schedule_promotion(event)
     db.session.commit()
@@ -415,6 +424,27 @@ def cancel_all_for_event(event):
     return registrations
 
 
+def release_registrations_of(user):
+    """The account is being deleted: free its seats and waitlist places, event by event.
+
+    Runs in the deletion's transaction; promotion of the freed seats follows the commit.
+    """
+    event_ids = sorted(db.session.scalars(
+        select(Registration.event_id).where(Registration.user_id == user.id,
+                                            Registration.status.in_(ACTIVE_STATUSES)).distinct()
+    ).all())
+    now = utcnow()
+    for event_id in event_ids:  # a fixed lock order: no deadlock with another multi-event change
+        event = lock_event(event_id)
+        for registration in db.session.scalars(
+            select(Registration).where(Registration.user_id == user.id, Registration.event_id == event_id,
+                                       Registration.status.in_(ACTIVE_STATUSES))
+            .execution_options(populate_existing=True)
+        ):
+            _cancel_locked(registration, event, now)
+        schedule_promotion(event)
+
+
 def accept_offer(user, registration_id):
     """Accept a waitlist offer before it expires: confirmed with tickets; 409 otherwise."""
     registration, event = _locked_registration(registration_id, user)
@@ -422,9 +452,7 @@ def accept_offer(user, registration_id):
     if registration.status != "offered":
         raise Conflict(f"There is no open offer: the registration is {registration.status}.")
     if registration.offer_expires_at <= now:
-        for expired in _expire_offers_locked(event, now):
-            _announce(expired, "offer_expired")
-        schedule_promotion(event)
+        _serve_waitlist_locked(event, now)
         db.session.commit()
         raise Conflict("The offer has expired and the seats went to the next in line.")
     _confirm(registration, event, now)
@@ -467,8 +495,10 @@ def check_in(user, event_id, code, nonce=None):
         raise Conflict(f"This ticket's registration is {ticket.registration.status}.")
     now = utcnow()
     # Atomic: of two simultaneous scans exactly one marks the ticket.
+    still_confirmed = select(Registration.id).where(Registration.id == Ticket.registration_id,
+                                                    Registration.status == "confirmed").exists()
     marked = db.session.execute(
-        update(Ticket).where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None))
+        update(Ticket).where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None), still_confirmed)
         .values(checked_in_at=now, check_in_nonce=nonce)
     ).rowcount
     if marked == 1:
@@ -478,6 +508,9 @@ def check_in(user, event_id, code, nonce=None):
     else:
         db.session.rollback()
     db.session.refresh(ticket)
+    db.session.refresh(ticket.registration)
+    if marked != 1 and ticket.registration.status != "confirmed":
+        raise Conflict(f"This ticket's registration is {ticket.registration.status}.")
     if marked != 1 and not (nonce and ticket.check_in_nonce == nonce):
         when = ticket.checked_in_at.isoformat()
         raise Conflict(f"Ticket already checked in at {when}.",
