@@ -246,8 +246,16 @@ def update_event(event, changes):
     starts_at = changes.get("starts_at", event.starts_at)
     ends_at = changes.get("ends_at", event.ends_at)
     _check_schedule(starts_at, ends_at, starts_changed=starts_at != event.starts_at)
-    if changes.get("status") == "draft" and event.status == "published" and _has_registrations(event):
-        raise Conflict("People registered for this event: it cannot go back to draft (cancel it instead).")
+    if changes.get("status") == "draft" and event.status == "published":
+        # Checked in the UPDATE itself, like delete: a registration arriving meanwhile (it
+        # updates the same row under a lock) can never end up on a draft.
+        unpublished = db.session.execute(
+            update(Event).where(Event.id == event.id, Event.seats_taken == 0, Event.waitlist_count == 0)
+            .values(status="draft").execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not unpublished:
+            db.session.rollback()
+            raise Conflict("People registered for this event: it cannot go back to draft (cancel it instead).")
 
     old_capacity = event.capacity
     new_capacity = changes.pop("capacity", old_capacity)
@@ -297,10 +305,6 @@ def delete_event(event):
         raise Conflict("This event has active registrations: cancel it instead of deleting it.")
     db.session.expunge(event)
     db.session.commit()
-
-
-def _has_registrations(event):
-    return event.seats_taken > 0 or event.waitlist_count > 0
 
 
 def _lower_capacity(event, capacity):
