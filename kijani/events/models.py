@@ -9,7 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Unmapped, mapped_column, relationship, unmapped_column
 from sqlalchemy.schema import CreateColumn
 
-from kijani.common.models import IdMixin, TimestampMixin
+from kijani.common.models import IdMixin, TimestampMixin, utcnow
 from kijani.extensions import db
 
 EVENT_STATUSES = ("draft", "published", "cancelled")
@@ -97,6 +97,10 @@ class Event(IdMixin, TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="published")
     #: shared by every occurrence created from one recurrence rule
     series_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+
+    #: when the event itself last changed (set by the events services). Not bumped by the
+    #: counters below: a registration is not an edit, and calendars must not see one.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Counters kept by the registrations and feedback domains under the event's row lock,
     # so lists show live figures without a query per row.

@@ -10,6 +10,7 @@ makes each mail go out once whatever runs the sweep, and how often.
 import logging
 import uuid
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -83,11 +84,20 @@ def notify(user, kind, event=None, registration=None, **context):
         attachments = []
         if attach_ics and event is not None:
             attachments.append({"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH",
-                                "content": event_calendar(event).decode()})
+                                "content": _event_ics(event.id, event.updated_at, event.status)})
         queue_email(user.email, notification.title, template, attachments=attachments,
                     unsubscribe_url=unsubscribe_url(user), user=user, event=event,
                     registration=registration, **context)
     return notification
+
+
+@lru_cache(maxsize=1024)
+def _event_ics(event_id, updated_at, status):
+    """The event's .ics text; any edit changes `updated_at` (or `status`), hence the key.
+
+    A burst of registrations for one event attaches the same calendar to every mail.
+    """
+    return event_calendar(db.session.get(Event, event_id)).decode()
 
 
 # --- the in-app inbox --------------------------------------------------------------------
