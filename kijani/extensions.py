@@ -10,7 +10,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from kijani.common.models import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit without a reload per attribute: a request serialises
+# what it just wrote. Code that needs fresh state after a lock asks for it (populate_existing).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()
