@@ -33,5 +33,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# PostgreSQL on 127.0.0.1:5432 and Redis on :6379; see docs/PERFORMANCE.md.
+bench: install
+	$(BIN)/python bench/run.py --size full --duration 30
+
+bench-quick: install
+	$(BIN)/python bench/run.py --size quick --duration 15
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

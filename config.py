@@ -58,7 +58,6 @@ class Config:
         },
     }
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     JWT_TOKEN_LOCATION = ["headers"]
@@ -104,6 +103,14 @@ class Config:
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self):
+        options = {"pool_pre_ping": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # Every gunicorn thread holds a connection for its request: never wait for one.
+            options.update(pool_size=max(5, _env_int("GUNICORN_THREADS", 4)), max_overflow=5)
+        return options
 
     @property
     def REDIS_URL(self):
@@ -184,6 +191,18 @@ class Config:
     @property
     def KIJANI_REQUIRE_EMAIL_VERIFICATION(self):
         return _env_bool("KIJANI_REQUIRE_EMAIL_VERIFICATION", False)
+
+    @property
+    def KIJANI_EVENTS_CACHE_SECONDS(self):
+        # Public event reads are cached in Redis (REDIS_URL) and invalidated by every write;
+        # this bounds how long an entry stays (and so how long an event that has just
+        # started may still be listed as upcoming). 0 turns the cache off.
+        return _env_int("KIJANI_EVENTS_CACHE_SECONDS", 60)
+
+    @property
+    def KIJANI_BENCH_CEILING(self):
+        # `make bench` only: adds GET /bench/ceiling, the baseline every endpoint is compared to.
+        return _env_bool("KIJANI_BENCH_CEILING", False)
 
 
 class DevelopmentConfig(Config):

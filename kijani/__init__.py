@@ -33,6 +33,8 @@ def create_app(config=None):
 
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["KIJANI_BENCH_CEILING"]:
+        _register_bench_ceiling(app)
 
     from kijani.errors import register_error_handlers
 
@@ -51,6 +53,15 @@ def _check_required_settings(app):
     missing = [name for name in ("SECRET_KEY", "JWT_SECRET_KEY") if not app.config.get(name)]
     if missing:
         raise RuntimeError(f"Production needs {', '.join(missing)} set in the environment.")
+
+
+def _register_bench_ceiling(app):
+    """GET /bench/ceiling: the cheapest JSON answer this app can give (benchmarks only).
+
+    Registered only with KIJANI_BENCH_CEILING=1, on the Flask app rather than the API, so
+    it never appears in the OpenAPI document. `make bench` compares every endpoint to it.
+    """
+    app.add_url_rule("/bench/ceiling", "bench_ceiling", lambda: {"ok": True})
 
 
 def _init_extensions(app):

@@ -49,20 +49,37 @@ def create_admin_command(email, username, password):
 @click.group("seed", invoke_without_command=True)
 @click.option("--events", "bulk_events", type=int, metavar="N",
               help="Also make sure N generated events exist (bulk insert, for load tests; idempotent).")
+@click.option("--users", "bulk_users", type=int, metavar="N",
+              help="Also make sure N generated attendees exist (one shared password hash; idempotent).")
+@click.option("--registrations", "bulk_registrations", type=int, metavar="N",
+              help="Also make sure N generated registrations (with tickets) exist, spread over the "
+                   "published events by the generated attendees (idempotent).")
 @click.pass_context
 @with_appcontext
-def seed_group(ctx, bulk_events):
+def seed_group(ctx, bulk_events, bulk_users, bulk_registrations):
     """Load demo data; safe to run again (existing rows are kept)."""
+    bulk = {"--events": bulk_events, "--users": bulk_users, "--registrations": bulk_registrations}
     if ctx.invoked_subcommand is not None:
-        if bulk_events is not None:
-            fail("--events goes without a subcommand: flask seed --events N")
+        given = [name for name, value in bulk.items() if value is not None]
+        if given:
+            fail(f"{', '.join(given)} goes without a subcommand: flask seed {given[0]} N")
         return
-    if bulk_events is not None and not 0 <= bulk_events <= 1_000_000:
-        fail("--events takes a number from 0 to 1000000.")
+    for name, value in bulk.items():
+        if value is not None and not 0 <= value <= BULK_LIMITS[name]:
+            fail(f"{name} takes a number from 0 to {BULK_LIMITS[name]}.")
     ctx.invoke(seed_users_command)
     ctx.invoke(seed_events_command)
+    ctx.invoke(seed_registrations_command)
     if bulk_events:
-        seed_bulk(bulk_events)
+        seed_bulk("events", bulk_events)
+    if bulk_users:
+        seed_bulk("users", bulk_users)
+    if bulk_registrations:
+        seed_bulk("registrations", bulk_registrations)
+
+
+#: the largest N each bulk option accepts
+BULK_LIMITS = {"--events": 1_000_000, "--users": 1_000_000, "--registrations": 5_000_000}
 
 
 @seed_group.command("users")
@@ -86,13 +103,30 @@ def seed_events_command():
     click.echo(f"Demo events: {seed_events()} created.")
 
 
-def seed_bulk(count):
-    """Bulk-insert generated events up to `count`, with a progress bar."""
-    from kijani.seed import seed_bulk_events
+@seed_group.command("registrations")
+@with_appcontext
+def seed_registrations_command():
+    """Register the demo attendees for some demo events (one fills up and has a waitlist)."""
+    from kijani.seed import seed_categories, seed_events, seed_registrations, seed_users
 
-    with click.progressbar(length=count, label=f"Generating {count} events") as bar:
-        created = seed_bulk_events(count, on_progress=bar.update)
-    click.echo(f"Bulk events: {created} created ({count - created} already there).")
+    seed_users()
+    seed_categories()
+    seed_events()
+    click.echo(f"Demo registrations: {seed_registrations()} created.")
+
+
+def seed_bulk(kind, count):
+    """Bulk-insert generated events, users or registrations up to `count`, with a progress bar."""
+    from kijani import seed
+
+    generate = {"events": seed.seed_bulk_events, "users": seed.seed_bulk_users,
+                "registrations": seed.seed_bulk_registrations}[kind]
+    with click.progressbar(length=count, label=f"Generating {count} {kind}") as bar:
+        try:
+            created = generate(count, on_progress=bar.update)
+        except ValueError as error:
+            fail(str(error))
+    click.echo(f"Bulk {kind}: {created} created ({count - created} already there).")
 
 
 @click.command("promote-waitlist")

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from kijani.auth.models import User
 from kijani.auth.passwords import hash_password
@@ -348,3 +348,208 @@ def _bulk_organizers():
         db.session.commit()
     return list(db.session.scalars(
         select(User.id).where(User.role.in_(("organizer", "admin"))).order_by(User.username)))
+
+
+# --- bulk users and registrations (load tests) ------------------------------------------
+
+#: given names and surnames across the cities above, for generated attendees
+FIRST_NAMES = ["Amani", "Amina", "Chidi", "Abena", "Kwabena", "Wanjiku", "Otieno", "Nia", "Baraka",
+               "Chiamaka", "Femi", "Kemi", "Tunde", "Zainab", "Yaw", "Akosua", "Mugisha", "Uwase",
+               "Thandiwe", "Sipho", "Lerato", "Tsion", "Dawit", "Selam", "Neema", "Juma", "Aminata",
+               "Moussa", "Fatou", "Chipo", "Tatenda", "Mwila", "Nomsa", "Kagiso", "Imani", "Halima"]
+SURNAMES = ["Okafor", "Mensah", "Kamau", "Odhiambo", "Adeyemi", "Boateng", "Mutesi", "Habimana",
+            "Dlamini", "Ndlovu", "Tesfaye", "Bekele", "Mwakasege", "Diallo", "Ndiaye", "Banda",
+            "Phiri", "Moyo", "Nkosi", "Achieng", "Owusu", "Nwosu", "Kiprono", "Abubakar"]
+
+#: share of bulk registrations made on a few "hot" events (they fill up and grow waitlists)
+HOT_SHARE, HOT_EVENTS_SHARE = 0.5, 0.05
+CANCELLED_SHARE = 0.08
+BULK_USER_DOMAIN = "@users.kijani.example"
+
+
+def bulk_username(number):
+    """The username of generated user `number` (also how the benchmark finds them)."""
+    return f"{FIRST_NAMES[number % len(FIRST_NAMES)].lower()}.{number:05d}"
+
+
+def seed_bulk_users(count, on_progress=lambda done: None):
+    """Make sure `count` generated attendees exist (deterministic ids); return how many were created.
+
+    They all share ONE argon2 hash of the demo password: hashing each would take minutes.
+    """
+    password_hash = hash_password(DEMO_PASSWORD)
+    now = utcnow()
+    created = 0
+    for first in range(0, count, BULK_CHUNK):
+        numbers = range(first, min(first + BULK_CHUNK, count))
+        ids = [_seed_id("user", number) for number in numbers]
+        existing = set(db.session.scalars(select(User.id).where(User.id.in_(ids))))
+        rows = []
+        for number, user_id in zip(numbers, ids, strict=True):
+            if user_id in existing:
+                continue
+            first_name = FIRST_NAMES[number % len(FIRST_NAMES)]
+            surname = SURNAMES[(number // len(FIRST_NAMES)) % len(SURNAMES)]
+            username = bulk_username(number)
+            joined = now - timedelta(days=1 + number % 700, minutes=number % 1440)
+            rows.append({"id": user_id, "email": f"{username}{BULK_USER_DOMAIN}", "username": username,
+                         "password_hash": password_hash, "role": "attendee",
+                         "display_name": f"{first_name} {surname}", "email_verified": True,
+                         "email_notifications": number % 3 != 0, "is_active": True,
+                         "created_at": joined, "updated_at": joined})
+        if rows:
+            db.session.execute(insert(User), rows)
+        db.session.commit()
+        created += len(rows)
+        on_progress(len(numbers))
+    return created
+
+
+def seed_bulk_registrations(count, on_progress=lambda done: None):
+    """Make sure `count` generated registrations exist (deterministic ids); return how many were created.
+
+    Registrations go to published events by the generated users, half of them on a few
+    "hot" events so those fill up and get waitlists. The rules hold as if every one had
+    gone through `register_for_event` in order: confirmed seats never exceed capacity (a
+    registration that does not fit is waitlisted), one active registration per user and
+    event, one ticket per confirmed seat, and the event's `seats_taken` and
+    `waitlist_count` counters move with them. Run it while the API is not taking
+    registrations: it does not take the events' row locks.
+    """
+    from kijani.registrations.codes import new_ticket_code
+    from kijani.registrations.models import ACTIVE_STATUSES, Registration, Ticket
+
+    user_ids = list(db.session.scalars(
+        select(User.id).where(User.email.like(f"%{BULK_USER_DOMAIN}")).order_by(User.username)))
+    if count and not user_ids:
+        raise ValueError("no generated users to register: seed --users first")
+    events = {row.id: row for row in db.session.execute(
+        select(Event.id, Event.capacity, Event.seats_taken, Event.waitlist_count, Event.created_at,
+               Event.starts_at, Event.max_tickets_per_registration)
+        .where(Event.status == "published").order_by(Event.id)).all()}
+    if count and not events:
+        raise ValueError("no published events to register for: seed --events first")
+    event_ids = list(events)
+    random.Random(0).shuffle(event_ids)
+    hot = event_ids[:max(1, int(len(event_ids) * HOT_EVENTS_SHARE))]
+    # Live state, read once and kept in step with every chunk written.
+    seats = {event_id: row.seats_taken for event_id, row in events.items()}
+    queued = dict(db.session.execute(
+        select(Registration.event_id, func.count()).group_by(Registration.event_id)).all())
+    active = {(user_id, event_id) for user_id, event_id in db.session.execute(
+        select(Registration.user_id, Registration.event_id)
+        .where(Registration.status.in_(ACTIVE_STATUSES)))}
+    codes = set(db.session.scalars(select(Ticket.code))) if count else set()
+    now = utcnow()
+    created = 0
+    for first in range(0, count, BULK_CHUNK):
+        numbers = range(first, min(first + BULK_CHUNK, count))
+        ids = [_seed_id("registration", number) for number in numbers]
+        existing = set(db.session.scalars(select(Registration.id).where(Registration.id.in_(ids))))
+        if len(existing) == len(ids):
+            on_progress(len(numbers))
+            continue
+        rng = random.Random(f"registrations:{first}")
+        registrations, tickets, changes = [], [], {}
+        for registration_id in ids:
+            if registration_id in existing:
+                continue
+            event_id = rng.choice(hot if rng.random() < HOT_SHARE else event_ids)
+            event = events[event_id]
+            user_id = rng.choice(user_ids)
+            for _ in range(5):  # find someone not registered yet; else it is a past, cancelled one
+                if (user_id, event_id) not in active:
+                    break
+                user_id = rng.choice(user_ids)
+            quantity = min(rng.choice((1, 1, 1, 2, 2, 3, 4)), event.max_tickets_per_registration)
+            # Arrival times grow with each registration of the event, before it starts.
+            position = queued.get(event_id, 0)
+            queued[event_id] = position + 1
+            span = min(event.starts_at, now) - event.created_at
+            at = event.created_at + span * (1 - 0.9 ** (position + 1)) + timedelta(seconds=rng.random())
+            row = {"id": registration_id, "user_id": user_id, "event_id": event_id, "quantity": quantity,
+                   "queued_at": at, "created_at": at, "updated_at": at, "confirmed_at": None,
+                   "offer_expires_at": None, "cancelled_at": None}
+            change = changes.setdefault(event_id, {"seats": 0, "waitlist": 0})
+            if (user_id, event_id) in active or rng.random() < CANCELLED_SHARE:
+                row.update(status="cancelled", cancelled_at=at + (min(event.starts_at, now) - at) / 2)
+                row["updated_at"] = row["cancelled_at"]
+            elif quantity <= event.capacity - seats[event_id]:
+                row.update(status="confirmed", confirmed_at=at)
+                seats[event_id] += quantity
+                change["seats"] += quantity
+                active.add((user_id, event_id))
+                for _ in range(quantity):
+                    code = new_ticket_code()
+                    while code in codes:  # 40 random bits: a clash among 10^5 codes does happen
+                        code = new_ticket_code()
+                    codes.add(code)
+                    tickets.append({"id": uuid.uuid4(), "code": code, "registration_id": registration_id,
+                                    "event_id": event_id, "checked_in_at": None, "check_in_nonce": None,
+                                    "created_at": at})
+            else:
+                row["status"] = "waitlisted"
+                change["waitlist"] += 1
+                active.add((user_id, event_id))
+            registrations.append(row)
+        db.session.execute(insert(Registration), registrations)
+        if tickets:
+            db.session.execute(insert(Ticket), tickets)
+        _add_to_counters(changes)
+        db.session.commit()
+        created += len(registrations)
+        on_progress(len(numbers))
+    return created
+
+
+def _add_to_counters(changes):
+    """Add the seats and waitlist entries of a chunk to the events' counters (one executemany)."""
+    events = Event.__table__
+    params = [{"event_id": event_id, "seats": change["seats"], "waitlist": change["waitlist"]}
+              for event_id, change in changes.items() if change["seats"] or change["waitlist"]]
+    if params:
+        db.session.execute(
+            events.update().where(events.c.id == bindparam("event_id")).values(
+                seats_taken=events.c.seats_taken + bindparam("seats"),
+                waitlist_count=events.c.waitlist_count + bindparam("waitlist"),
+                updated_at=events.c.updated_at),
+            params)
+
+
+# --- demo registrations --------------------------------------------------------------------
+
+#: (username, demo event number, quantity), in the order they register. Demo event 20 is
+#: the 10-seat Petals of Blood book club: it fills up and Zawadi and Kofi end up waitlisted.
+DEMO_REGISTRATIONS = [
+    ("tendai", 20, 4), ("fatuma", 20, 4), ("aisha", 20, 2), ("zawadi", 20, 2), ("kofi", 20, 1),
+    ("tendai", 0, 2), ("fatuma", 0, 1), ("kofi", 0, 3), ("zawadi", 0, 1), ("kwame", 0, 1),
+    ("zawadi", 1, 1), ("kofi", 10, 2), ("tendai", 5, 1), ("fatuma", 12, 2), ("aisha", 17, 1),
+    ("wanjiru", 11, 2), ("zawadi", 26, 1), ("tendai", 21, 2),
+]
+
+
+def seed_registrations():
+    """Register the demo attendees through the registration service; return how many were created.
+
+    A pair that already has a registration (in any status) is skipped, so a second run
+    creates nothing. An event that has started by now is skipped too.
+    """
+    from kijani.common.errors import ServiceError
+    from kijani.registrations.models import Registration
+    from kijani.registrations.services import register_for_event
+
+    users = {user.username: user for user in db.session.scalars(
+        select(User).where(User.username.in_({username for username, _, _ in DEMO_REGISTRATIONS})))}
+    created = 0
+    for username, number, quantity in DEMO_REGISTRATIONS:
+        user, event_id = users.get(username), _seed_id("demo", number)
+        if user is None or db.session.scalar(select(Registration.id).where(
+                Registration.user_id == user.id, Registration.event_id == event_id).limit(1)):
+            continue
+        try:
+            register_for_event(user, event_id, quantity)
+        except ServiceError:  # started, cancelled or deleted since the demo data was made
+            db.session.rollback()
+            continue
+        created += 1
+    return created

@@ -4,7 +4,10 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
+from kijani.extensions import db
+from tests.conftest import REDIS_URL
 from tests.factories import create_category, create_event, in_days
 from tests.helpers import assert_error
 
@@ -286,16 +289,31 @@ def test_list_runs_the_same_statements_whatever_the_page_size(app, client, organ
                                                               count_statements):
     create_category(app, "tech")
     organizers = [organizer] + [make_user(role="organizer") for _ in range(4)]
-    for number in range(60):
+    for number in range(110):
         create_event(app, organizers[number % 5], category="tech", tags=["a", f"t{number}"],
                      starts_at=in_days(1 + number))
     counts = {}
-    for size in (5, 50):
+    for size in (5, 50, 100):
         with count_statements() as statements:
             response = client.get(f"{URL}?page_size={size}")
         assert len(response.json) == size
         counts[size] = len(statements)
-    assert counts[5] == counts[50] <= 3, counts
+    # A deep page and a filtered search run no more statements either.
+    for name, query, length in (("deep", "page=21&page_size=5", 5), ("search", "q=meetup&category=tech&page=3", 20)):
+        with count_statements() as statements:
+            response = client.get(f"{URL}?{query}")
+        assert response.status_code == 200 and len(response.json) == length, (name, response.json)
+        counts[name] = len(statements)
+    assert counts[5] == counts[50] == counts[100] <= 4, counts
+    assert counts["deep"] <= 4 and counts["search"] <= 4, counts
+
+
+def test_deep_page_lists_the_same_events_as_walking_there(app, client, organizer):
+    for number in range(30):
+        create_event(app, organizer, title=f"Event {number:02d}", starts_at=in_days(1 + number % 7))
+    walked = [event["id"] for page in range(1, 7) for event in client.get(f"{URL}?page={page}&page_size=5").json]
+    assert len(walked) == len(set(walked)) == 30
+    assert [event["id"] for event in client.get(f"{URL}?page=6&page_size=5").json] == walked[25:]
 
 
 def test_mine_runs_the_same_statements_whatever_the_page_size(app, client, organizer, auth_headers,
@@ -309,3 +327,52 @@ def test_mine_runs_the_same_statements_whatever_the_page_size(app, client, organ
             client.get(f"{URL}/mine?page_size={size}", headers=headers)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+# --- the read cache (Redis: runs with KIJANI_TEST_ON=postgres) ------------------------
+
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="the read cache lives in Redis")
+
+
+@needs_redis
+def test_a_repeated_list_is_answered_from_the_cache_without_sql(app, client, organizer, count_statements):
+    create_event(app, organizer, title="Cached")
+    first = client.get(URL)
+    with count_statements() as statements:
+        second = client.get(URL)
+    assert statements == []
+    assert second.json == first.json and second.headers["X-Pagination"] == first.headers["X-Pagination"]
+    assert client.get(URL, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+@needs_redis
+def test_a_registration_shows_in_the_list_and_detail_as_soon_as_it_returns(app, client, organizer,
+                                                                           make_user, auth_headers):
+    event_id = create_event(app, organizer, capacity=5)
+    assert client.get(URL).json[0]["seats_taken"] == 0
+    assert client.get(f"{URL}/{event_id}").json["seats_taken"] == 0
+    response = client.post(f"{URL}/{event_id}/registrations", json={"quantity": 2},
+                           headers=auth_headers(make_user()))
+    assert response.status_code == 201, response.json
+    assert client.get(URL).json[0]["seats_taken"] == 2
+    assert client.get(f"{URL}/{event_id}").json["seats_remaining"] == 3
+
+
+@needs_redis
+def test_an_edit_or_a_renamed_organizer_is_never_served_stale(app, client, organizer, auth_headers):
+    event_id = create_event(app, organizer, title="Old title")
+    assert client.get(f"{URL}?q=old").json[0]["title"] == "Old title"
+    client.patch(f"{URL}/{event_id}", json={"title": "New title"}, headers=auth_headers(organizer))
+    assert client.get(f"{URL}?q=old").json == []
+    with app.app_context():
+        db.session.execute(text("UPDATE users SET username = 'renamed' WHERE username = 'wanjiru'"))
+        db.session.commit()
+    assert client.get(f"{URL}/{event_id}").json["organizer"]["username"] == "renamed"
+
+
+@needs_redis
+def test_drafts_are_not_cached_for_their_organizer(app, client, organizer, auth_headers):
+    event_id = create_event(app, organizer, status="draft")
+    assert client.get(f"{URL}/{event_id}").status_code == 404
+    assert client.get(f"{URL}/{event_id}", headers=auth_headers(organizer)).status_code == 200
+    assert client.get(f"{URL}/{event_id}").status_code == 404

@@ -1,6 +1,7 @@
 """Categories and events endpoints: parse, call events.services, return."""
 
 import functools
+import logging
 
 from flask import Response, request, url_for
 from flask.views import MethodView
@@ -8,6 +9,7 @@ from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_req
 
 from kijani.common.api import BEARER, Blueprint, paginate
 from kijani.events import search, services
+from kijani.events.cache import cached_read, init_read_cache
 from kijani.events.calendar import event_calendar, event_uid
 from kijani.events.schemas import (
     CATEGORY_EXAMPLE,
@@ -26,6 +28,8 @@ from kijani.events.schemas import (
     OrganizerEventSchema,
 )
 
+log = logging.getLogger(__name__)
+
 categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories",
                            description="Event categories: public to read, managed by admins.")
 blp = Blueprint("events", __name__, url_prefix="/api/v1/events",
@@ -43,6 +47,9 @@ ICS_EXAMPLE = (
 STATS_EXAMPLE = {"event_id": EVENT_ID, "capacity": 80, "seats_taken": 74, "seats_remaining": 6,
                  "waitlist_count": 0, "checked_in_count": 0, "cancellations": 0, "average_rating": None,
                  "feedback_count": 0, "registrations_per_day": []}
+
+
+blp.record_once(init_read_cache)
 
 
 def optional_auth(func):
@@ -108,6 +115,7 @@ class CategoryByRef(MethodView):
 
 @blp.route("")
 class Events(MethodView):
+    @cached_read(anonymous_only=False)  # the list never depends on who asks
     @blp.etag
     @blp.arguments(EventQueryArgsSchema, location="query")
     @blp.response(200, EventSchema(many=True), example=[EVENT_EXAMPLE])
@@ -144,6 +152,7 @@ class MyEvents(MethodView):
 
 @blp.route("/<uuid:event_id>")
 class EventById(MethodView):
+    @cached_read(anonymous_only=True)  # drafts are visible to their organizer
     @optional_auth
     @blp.etag
     @blp.response(200, EventSchema, example=EVENT_EXAMPLE)
